@@ -636,6 +636,13 @@ class MLModel(ApiModel):
     """An MLModel resource as read from a file or the API."""
 
     model_config = ConfigDict(extra="ignore")
+    __cel_rules__ = (
+        CelRule(
+            rule="size(self.metadata.name) <= 40",
+            message="metadata.name must be at most 40 characters: it prefixes the names of the"
+            " Jobs, Deployments and Services the operator creates",
+        ),
+    )
 
     api_version: Literal["mlops.dev/v1alpha1"] = API_VERSION
     kind: Literal["MLModel"] = KIND
