@@ -177,6 +177,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
                 version=version,
                 artifact_root=output,
                 data_root=data_root,
+                baseline_version=args.baseline_version,
             )
         except TrainingRefused as exc:
             raise CliError(f"training refused: {exc}") from exc
@@ -225,11 +226,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     from mlmodel_operator.runtimes.artifacts import ArtifactError
     from mlmodel_operator.runtimes.server.app import serve
+    from mlmodel_operator.runtimes.server.errors import StartupError
 
     print(f"serving {version_dir} on http://{args.host}:{args.port}", flush=True)
     try:
         serve(version_dir, host=args.host, port=args.port, feedback_dir=feedback)
-    except ArtifactError as exc:
+    except (ArtifactError, StartupError) as exc:
         raise CliError(str(exc)) from exc
     return 0
 
@@ -263,6 +265,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="which MLModel, when the file has several")
     p.add_argument(
         "--data-root", type=Path, help="where volume CSV paths start (default: FILE's directory)"
+    )
+    p.add_argument(
+        "--baseline-version",
+        type=int,
+        help="also score this earlier version on the new held-out data (as a retrain does)",
     )
     p.set_defaults(func=_cmd_train)
 
