@@ -75,3 +75,12 @@ def namespace(kubectl: Kubectl, request: pytest.FixtureRequest) -> Iterator[str]
     )
     yield name
     kubectl.run("delete", "namespace", name, "--wait=false", check=False)
+
+
+@pytest.fixture(scope="session")
+def image(cluster_env: dict[str, str]) -> str:
+    """The project image loaded into the node (hack/cluster exports MLMODEL_IMAGE)."""
+    name = cluster_env.get("MLMODEL_IMAGE") or os.environ.get("MLMODEL_IMAGE")
+    if not name:
+        pytest.fail("no MLMODEL_IMAGE: the cluster was brought up without a node (MLMODEL_CLUSTER_NODE=0)")
+    return name
