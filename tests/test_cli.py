@@ -180,3 +180,10 @@ def test_train_then_serve_the_iris_sample(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_yaml_is_read_as_kubectl_reads_it(tmp_path: Path) -> None:
+    file = tmp_path / "m.yaml"
+    file.write_text("a: y\nb: N\nc: yes\nd: 'y'\ne: yellow\n")
+    (doc,) = cli.load_documents(str(file))
+    assert doc.body == {"a": True, "b": False, "c": True, "d": "y", "e": "yellow"}

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -50,6 +51,18 @@ class Document:
         return self.body.get("kind") == api.KIND or api_version.startswith(f"{api.GROUP}/")
 
 
+class KubeYamlLoader(yaml.SafeLoader):
+    """YAML as kubectl reads it (YAML 1.1 via go-yaml): ``y``/``n`` are booleans too, so that
+    ``target: y`` is refused here exactly as the API server refuses it."""
+
+    bool_values: ClassVar[dict[str, bool]] = {**yaml.SafeLoader.bool_values, "y": True, "n": False}
+
+
+KubeYamlLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:y|Y|n|N)$"), list("yYnN")
+)
+
+
 def _read_text(file: str) -> str:
     try:
         return sys.stdin.read() if file == "-" else Path(file).read_text()
@@ -62,7 +75,7 @@ def load_documents(file: str) -> list[Document]:
     text = _read_text(file)
     docs: list[Document] = []
     try:
-        for index, body in enumerate(yaml.safe_load_all(text), start=1):
+        for index, body in enumerate(yaml.load_all(text, Loader=KubeYamlLoader), start=1):
             if body is not None:
                 docs.append(Document(file=file, index=index, body=body))
     except yaml.YAMLError as exc:

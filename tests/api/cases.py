@@ -125,7 +125,7 @@ CASES = [
                 "source",
                 value={"volume": {"claimName": "d", "configMap": "d", "path": "d.csv"}},
             ),
-            _set("spec", "data", "target", value="y"),
+            _set("spec", "data", "target", value="label"),
         ),
         "spec.data.source.volume",
         "set exactly one of claimName or configMap",

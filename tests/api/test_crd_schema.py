@@ -69,7 +69,9 @@ def test_defaults_match_the_models() -> None:
     assert spec["serving"]["properties"]["replicas"]["default"] == api.ServingSpec().replicas
     assert spec["monitoring"]["properties"]["threshold"]["default"] == 0.8
     assert spec["training"]["properties"]["estimator"]["default"] == "RandomForestClassifier"
-    assert spec["serving"]["default"] == {}  # so nested defaults apply when serving is omitted
+    # Object defaults are complete: the API server checks them against the CEL rules as they are.
+    assert spec["serving"]["default"] == api.ServingSpec().to_wire()
+    assert spec["monitoring"]["default"]["metric"] == "accuracy"
     assert "default" not in spec["data"]  # required, never defaulted
     status = SCHEMA["properties"]["status"]
     assert all("default" not in n for _, n in _nodes(status)), "status is observed, not defaulted"

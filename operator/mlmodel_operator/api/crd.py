@@ -193,15 +193,16 @@ class _Converter:
 
 
 def _factory_default(cls: type[BaseModel], wire: str) -> Any:
-    """The K8s default of a ``default_factory`` field: ``{}`` for objects (their own fields
-    then default recursively, exactly as pydantic builds them), ``[]``/``{}`` for collections."""
+    """The K8s default of a ``default_factory`` field: the model's full wire form for objects
+    (the API server checks a default against the CEL rules *without* defaulting inside it, so
+    ``{}`` would fail rules such as ``self.rollout.maxSurge``), ``[]``/``{}`` for collections."""
     for field in cls.model_fields.values():
         if field.alias != wire or field.default_factory is None:
             continue
         factory: Callable[[], Any] = field.default_factory  # type: ignore[assignment]
         value = factory()
         if isinstance(value, BaseModel):
-            return {}
+            return value.model_dump(by_alias=True, exclude_none=True, mode="json")
         if isinstance(value, list | dict):
             return type(value)()
         raise SchemaError(f"{cls.__name__}.{wire}: unsupported default factory")

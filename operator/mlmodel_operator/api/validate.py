@@ -74,9 +74,14 @@ def validate_spec(spec: Mapping[str, Any]) -> list[Problem]:
 def _schema_problems(exc: ValidationError) -> list[Problem]:
     problems: list[Problem] = []
     seen: set[str] = set()
-    for err in exc.errors():
+    errors = exc.errors()
+    tagged: dict[tuple[int | str, ...], int] = {}
+    for err in errors:
+        if len(err["loc"]) > 1 and err["loc"][-1] in _UNION_TAGS:
+            tagged[err["loc"][:-1]] = tagged.get(err["loc"][:-1], 0) + 1
+    for err in errors:
         loc = list(err["loc"])
-        if len(loc) > 1 and loc[-1] in _UNION_TAGS:  # scalar unions (params): one message
+        if tagged.get(tuple(loc[:-1]), 0) > 1:  # every branch of a scalar union (params) failed
             path = _loc_path(loc[:-1])
             message = "must be a number, string, boolean or null"
         else:
