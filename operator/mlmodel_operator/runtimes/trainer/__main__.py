@@ -12,10 +12,14 @@ import sys
 import traceback
 from pathlib import Path
 
-from mlmodel_operator.api import contract
 from mlmodel_operator.runtimes.trainer.errors import RefusalReason, TrainingRefused, one_line
 from mlmodel_operator.runtimes.trainer.run import train_version
-from mlmodel_operator.runtimes.trainer.settings import SettingsError, load_settings, version_hint
+from mlmodel_operator.runtimes.trainer.settings import (
+    SettingsError,
+    load_settings,
+    termination_log_hint,
+    version_hint,
+)
 from mlmodel_operator.runtimes.trainer.summary import FailureSummary, TrainingSummary, to_message
 
 
@@ -42,7 +46,7 @@ def main() -> int:
             RefusalReason.TRAINING_FAILED.value,
             f"settings: {exc}",
             version=version_hint(),
-            termination_log=Path(contract.TERMINATION_LOG),
+            termination_log=termination_log_hint(),
         )
     log = settings.termination_log
     try:

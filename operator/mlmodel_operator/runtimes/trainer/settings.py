@@ -71,6 +71,12 @@ def version_hint(env: Mapping[str, str] | None = None) -> int:
         return 0
 
 
+def termination_log_hint(env: Mapping[str, str] | None = None) -> Path:
+    """Where to write a failure summary even when the other settings are broken."""
+    env = os.environ if env is None else env
+    return Path(env.get(contract.ENV_TERMINATION_LOG, "").strip() or contract.TERMINATION_LOG)
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> TrainerSettings:
     """Read and validate the trainer's environment (``os.environ`` by default)."""
     env = os.environ if env is None else env

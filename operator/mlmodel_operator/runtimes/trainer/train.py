@@ -9,12 +9,14 @@ estimators and one-hot encodes categorical ones (unknown categories ignored at p
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
+from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import (
     accuracy_score,
     f1_score,
@@ -104,12 +106,14 @@ def build_pipeline(
 def _roc_auc(model: Any, X: np.ndarray, y: np.ndarray) -> float | None:
     """Binary: P(classes_[1]); multiclass: one-vs-rest macro. None where it is undefined."""
     try:
-        proba = model.predict_proba(X)
-        classes = list(model.classes_)
-        if len(classes) == 2:
-            value = roc_auc_score(y == classes[1], proba[:, 1])
-        else:
-            value = roc_auc_score(y, proba, multi_class="ovr", average="macro", labels=classes)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UndefinedMetricWarning)  # one class in y: NaN
+            proba = model.predict_proba(X)
+            classes = list(model.classes_)
+            if len(classes) == 2:
+                value = roc_auc_score(y == classes[1], proba[:, 1])
+            else:
+                value = roc_auc_score(y, proba, multi_class="ovr", average="macro", labels=classes)
     except (AttributeError, ValueError, IndexError):
         return None
     return None if math.isnan(value) else float(value)
@@ -156,6 +160,16 @@ def _categories(
     }
 
 
+def _fit(pipeline: Pipeline, X: np.ndarray, y: np.ndarray) -> None:
+    """Fit, silencing scikit-learn 1.9's deprecation of SVC(probability=True), which the model
+    contract relies on (every classifier has predict_proba)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message="The `probability` parameter", category=FutureWarning
+        )
+        pipeline.fit(X, y)
+
+
 def train(
     frame: pd.DataFrame, *, target: str, features: list[str], training: TrainingSpec
 ) -> TrainingResult:
@@ -178,7 +192,7 @@ def train(
             f"split: cannot hold out {training.test_fraction:.0%}: {exc}"
         ) from None
     try:
-        pipeline.fit(X_train, y_train)
+        _fit(pipeline, X_train, y_train)
     except Exception as exc:
         raise training_failed(f"{training.estimator.value}: {type(exc).__name__}: {exc}") from None
     metrics = evaluate(pipeline, X_test, y_test, task=task)
