@@ -1,0 +1,3 @@
+module mlmodel-operator/hack/pause
+
+go 1.22
