@@ -77,7 +77,7 @@ def classifier_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def regressor_dir(tmp_path: Path) -> Path:
-    return write_model(tmp_path / "models", task="regression")
+    return write_model(tmp_path / "reg-models", task="regression")
 
 
 ModelFactory = Callable[..., Path]
