@@ -25,6 +25,7 @@ def test_loaded_models_use_a_checked_direct_path(classifier_dir: Path, regressor
             assert np.array_equal(m.predict(x), m.model.predict(x))
 
 
+@pytest.mark.parametrize("prep", ["standard", "passthrough"])
 @pytest.mark.parametrize(
     "est",
     [
@@ -32,13 +33,12 @@ def test_loaded_models_use_a_checked_direct_path(classifier_dir: Path, regressor
         RandomForestRegressor(20, max_depth=5, random_state=0),
     ],
 )
-def test_forests_match_sklearn_exactly(est: object) -> None:
+def test_forests_match_sklearn_exactly(est: object, prep: str) -> None:
+    step = StandardScaler() if prep == "standard" else "passthrough"
     rng = np.random.default_rng(0)
     x = rng.normal(size=(500, 4))
     y = (x[:, 0] + x[:, 1] > 0).astype(int) if isinstance(est, RandomForestClassifier) else x[:, 0]
-    model = Pipeline(
-        [("p", ColumnTransformer([("n", StandardScaler(), [0, 1, 2, 3])])), ("e", est)]
-    ).fit(x, y)
+    model = Pipeline([("p", ColumnTransformer([("n", step, [0, 1, 2, 3])])), ("e", est)]).fit(x, y)
     fast = fastpath.compile_predictor(model, n_features=4)
     assert fast is not None
     probe = rng.normal(scale=2, size=(2000, 4))

@@ -22,7 +22,7 @@ Predict = Callable[[np.ndarray], np.ndarray]
 
 def _scaler(prep: Any, n_features: int) -> Callable[[np.ndarray], np.ndarray] | None:
     from sklearn.compose import ColumnTransformer
-    from sklearn.preprocessing import StandardScaler
+    from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
     if not isinstance(prep, ColumnTransformer):
         return None
@@ -30,7 +30,9 @@ def _scaler(prep: Any, n_features: int) -> Callable[[np.ndarray], np.ndarray] | 
     if len(parts) != 1 or list(parts[0][1]) != list(range(n_features)):
         return None
     transformer = parts[0][0]
-    if transformer == "passthrough":
+    # a fitted ColumnTransformer holds "passthrough" as an identity FunctionTransformer
+    identity = type(transformer) is FunctionTransformer and transformer.func is None
+    if transformer == "passthrough" or identity:
         return lambda x: x
     if type(transformer) is StandardScaler:
         mean = transformer.mean_ if transformer.with_mean else None
