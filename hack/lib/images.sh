@@ -79,8 +79,9 @@ images::_repo() {
 }
 
 # Content hash of everything that goes into the project image: the Dockerfile, .dockerignore,
-# pyproject.toml, README.md and operator/ as they are in the work tree (tracked plus untracked,
-# not ignored), and the base image name. Same inputs -> same tag -> the build is skipped.
+# pyproject.toml, README.md, operator/ and hack/lib/pyproject_requirements.py as they are in the
+# work tree (tracked plus untracked, not ignored), and the base image name.
+# Same inputs -> same tag -> the build is skipped.
 images::project_tag() {
   local repo base
   repo="$(images::_repo)" || return 1
@@ -93,9 +94,9 @@ images::project_tag() {
       {
         if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
           git ls-files -z --cached --others --exclude-standard -- \
-            Dockerfile .dockerignore pyproject.toml README.md operator
+            Dockerfile .dockerignore pyproject.toml README.md operator hack/lib/pyproject_requirements.py
         else # e.g. an unpacked source tarball
-          find Dockerfile .dockerignore pyproject.toml README.md operator -type f -print0 2>/dev/null
+          find Dockerfile .dockerignore pyproject.toml README.md operator hack/lib/pyproject_requirements.py -type f -print0 2>/dev/null
         fi
       } | sort -z | while IFS= read -r -d '' f; do
           # Deleted-but-tracked files are not in the build context.
