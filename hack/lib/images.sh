@@ -288,7 +288,7 @@ images::_build_pause() (
   trap "rm -rf '$work'; [[ -z \"\${c:-}\" ]] || images::_buildah rm \"\$c\" >/dev/null 2>&1 || true" EXIT
 
   images::_log "go build $src"
-  (cd "$src" && CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-mod=mod go build -trimpath -ldflags '-s -w' -o "$work/pause" .)
+  (cd "$src" && CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-mod=mod go build -trimpath -buildvcs=false -ldflags '-s -w' -o "$work/pause" .)
 
   # Rebuild the image only when the binary changed (the archive stays importable as is).
   archive="$(images::archive_path "$image")"
