@@ -37,7 +37,7 @@ def test_weighted_across_pods_and_pids() -> None:
 
 
 def test_no_samples_yet_gives_zero_samples() -> None:
-    value, samples = metrics_source.aggregate([_text(0.0, 0)], metric="accuracy")
+    _value, samples = metrics_source.aggregate([_text(0.0, 0)], metric="accuracy")
     assert samples == 0
 
 

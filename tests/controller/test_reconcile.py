@@ -294,7 +294,7 @@ def test_healthy_metric_and_unavailable_metric() -> None:
 
 def test_invalid_spec_sets_condition_and_raises() -> None:
     c = FakeCluster(_model(training={"estimator": "NoSuchEstimator"}))
-    with pytest.raises(InvalidSpec, match="spec.training.estimator"):
+    with pytest.raises(InvalidSpec, match=r"spec\.training\.estimator"):
         _run(c)
     ready = _cond(c, "Ready")
     assert (ready.status, ready.reason) == ("False", "InvalidSpec")
