@@ -59,6 +59,9 @@ state = "$RUN_DIR/containerd/state"
   stream_server_address = "127.0.0.1"
   disable_hugetlb_controller = true
   tolerate_missing_hugetlb_controller = true
+  # Our sandbox lacks CAP_SYS_RESOURCE, so runc cannot lower oom_score_adj below containerd's
+  # own (the pause container asks for -998 and fails with "can't get final child's PID").
+  restrict_oom_score_adj = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]

@@ -68,12 +68,24 @@ def _wait_phase(k: Kubectl, pod: str, phase: str, timeout: float = 180) -> dict[
 
 def test_project_image_runs_to_completion(kubectl: Kubectl, namespace: str, image: str) -> None:
     k = kubectl.in_namespace(namespace)
-    k.apply(_pod("imports", image, ["python", "-c", "import sklearn, kopf, prometheus_client; print('imports ok', sklearn.__version__)"]))
+    k.apply(
+        _pod(
+            "imports",
+            image,
+            [
+                "python",
+                "-c",
+                "import sklearn, kopf, prometheus_client; print('imports ok', sklearn.__version__)",
+            ],
+        )
+    )
     _wait_phase(k, "imports", "Succeeded")
     assert "imports ok" in k.run("logs", "imports").stdout
 
 
-def test_deployment_service_dns_and_rolling_update(kubectl: Kubectl, namespace: str, image: str) -> None:
+def test_deployment_service_dns_and_rolling_update(
+    kubectl: Kubectl, namespace: str, image: str
+) -> None:
     k = kubectl.in_namespace(namespace)
 
     def deployment(greeting: str) -> dict[str, Any]:
@@ -162,7 +174,10 @@ def test_pvc_binds_and_keeps_data_across_pods(kubectl: Kubectl, namespace: str, 
             "apiVersion": "v1",
             "kind": "PersistentVolumeClaim",
             "metadata": {"name": "data"},
-            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "10Mi"}}},
+            "spec": {
+                "accessModes": ["ReadWriteOnce"],
+                "resources": {"requests": {"storage": "10Mi"}},
+            },
         }
     )
     wait_for(
@@ -172,7 +187,9 @@ def test_pvc_binds_and_keeps_data_across_pods(kubectl: Kubectl, namespace: str, 
     )
     mount = {"volumeMounts": [{"name": "data", "mountPath": "/data"}]}
     volumes = [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]
-    writer = _pod("writer", image, ["python", "-c", "open('/data/note','w').write('kept')"], **mount)
+    writer = _pod(
+        "writer", image, ["python", "-c", "open('/data/note','w').write('kept')"], **mount
+    )
     writer["spec"]["volumes"] = volumes
     k.apply(writer)
     _wait_phase(k, "writer", "Succeeded")
@@ -187,5 +204,12 @@ def test_exec_into_a_running_pod(kubectl: Kubectl, namespace: str, image: str) -
     k = kubectl.in_namespace(namespace)
     k.apply(_pod("sleeper", image, ["python", "-c", "import time; time.sleep(600)"]))
     _wait_phase(k, "sleeper", "Running")
-    out = k.run("exec", "sleeper", "--", "python", "-c", "import json, os; print(json.dumps({'uid': os.getuid()}))")
+    out = k.run(
+        "exec",
+        "sleeper",
+        "--",
+        "python",
+        "-c",
+        "import json, os; print(json.dumps({'uid': os.getuid()}))",
+    )
     assert json.loads(out.stdout)["uid"] != 0

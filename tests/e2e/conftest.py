@@ -1,0 +1,192 @@
+"""End-to-end fixtures: the operator installed in-cluster from manifests/, and a real Prometheus.
+
+The operator runs exactly as a user installs it (`kubectl apply -k manifests/`, its own image,
+ServiceAccount and RBAC), with the image name swapped for the one hack/cluster loaded.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import tempfile
+import textwrap
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import REPO
+from tests.e2e.traffic import ModelClient
+from tests.kube import Kubectl, wait_for
+
+pytestmark = [pytest.mark.cluster, pytest.mark.node, pytest.mark.e2e]
+
+OPERATOR_NAMESPACE = "mlmodel-system"
+IMAGE_PLACEHOLDER = "localhost/mlmodel-operator:dev"
+
+
+@pytest.fixture(scope="package")
+def operator(kubectl: Kubectl, image: str) -> Iterator[Kubectl]:
+    """The operator Deployment from manifests/, Available; uninstalled after the e2e tests."""
+    rendered = kubectl.run("kustomize", str(REPO / "manifests")).stdout
+    assert IMAGE_PLACEHOLDER in rendered, "manifests/ no longer uses the image placeholder"
+    rendered = rendered.replace(IMAGE_PLACEHOLDER, image)
+    kubectl.run("apply", "--server-side", "--force-conflicts", "-f", "-", input=rendered)
+    ops = kubectl.in_namespace(OPERATOR_NAMESPACE)
+    ops.run(
+        "wait", "--for=condition=Available", "deployment", "--all", "--timeout=180s", timeout=200
+    )
+    yield ops
+    logs = ops.run("logs", "deployment/mlmodel-operator", "--tail=400", check=False).stdout
+    (Path(tempfile.gettempdir()) / "mlmodel-operator-e2e.log").write_text(logs)
+    kubectl.run(
+        "delete", "-f", "-", "--wait=false", "--ignore-not-found", input=rendered, check=False
+    )
+
+
+def node_ip(kubectl: Kubectl) -> str:
+    node = kubectl.json("get", "nodes")["items"][0]
+    return next(a["address"] for a in node["status"]["addresses"] if a["type"] == "InternalIP")
+
+
+@pytest.fixture(scope="package")
+def prometheus(kubectl: Kubectl) -> Iterator[str]:
+    """A real Prometheus (Debian's package) on the node address, scraping annotated pods."""
+    binary = shutil.which("prometheus") or "/usr/bin/prometheus"
+    if not Path(binary).exists():
+        pytest.fail("prometheus is not installed (apt-get install prometheus; .ci/run does it)")
+    ip = node_ip(kubectl)
+    with socket.socket() as s:
+        s.bind((ip, 0))
+        port = s.getsockname()[1]
+    work = Path(tempfile.mkdtemp(prefix="mlmodel-prometheus-"))
+    config = work / "prometheus.yml"
+    config.write_text(
+        textwrap.dedent(
+            f"""
+            global: {{scrape_interval: 2s, evaluation_interval: 2s}}
+            scrape_configs:
+            - job_name: mlmodel-pods
+              kubernetes_sd_configs:
+              - role: pod
+                kubeconfig_file: {kubectl.kubeconfig}
+              relabel_configs:
+              - source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_scrape]
+                action: keep
+                regex: "true"
+              - source_labels: [__meta_kubernetes_pod_ip, __meta_kubernetes_pod_annotation_prometheus_io_port]
+                regex: (.+);(.+)
+                target_label: __address__
+                replacement: $1:$2
+              - source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_path]
+                regex: (.+)
+                target_label: __metrics_path__
+              - source_labels: [__meta_kubernetes_namespace]
+                target_label: namespace
+              - source_labels: [__meta_kubernetes_pod_name]
+                target_label: pod
+              - source_labels: [__meta_kubernetes_pod_label_app_kubernetes_io_instance]
+                target_label: mlmodel
+            """
+        )
+    )
+    log = (work / "prometheus.log").open("w")
+    proc = subprocess.Popen(
+        [
+            binary,
+            f"--config.file={config}",
+            f"--storage.tsdb.path={work / 'data'}",
+            f"--web.listen-address={ip}:{port}",
+            "--storage.tsdb.retention.time=1h",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://{ip}:{port}"
+    try:
+        wait_for(
+            "Prometheus to be ready",
+            lambda: proc.poll() is None and _ok(f"{url}/-/ready"),
+            timeout=60,
+        )
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:
+            return bool(resp.status == 200)
+    except OSError:
+        return False
+
+
+# ---- reading an MLModel's story ---------------------------------------------------------------
+
+
+def status(k: Kubectl, name: str) -> dict[str, Any]:
+    obj = k.get("mlmodel", name) or {}
+    return obj.get("status") or {}
+
+
+def condition(st: dict[str, Any], type_: str) -> dict[str, Any]:
+    return next((c for c in st.get("conditions", []) if c["type"] == type_), {})
+
+
+def version(st: dict[str, Any], number: int) -> dict[str, Any]:
+    return next((v for v in st.get("versions", []) if v["version"] == number), {})
+
+
+def wait_serving(k: Kubectl, name: str, number: int, timeout: float = 420) -> dict[str, Any]:
+    """Wait until version `number` serves and the model is Ready; fail early on a failed version."""
+
+    def probe() -> dict[str, Any] | None:
+        st = status(k, name)
+        v = version(st, number)
+        if v.get("state") in ("Failed", "Rejected"):
+            raise AssertionError(f"version {number} ended {v['state']}: {v.get('reason')}\n{st}")
+        ready = condition(st, "Ready").get("status") == "True"
+        return st if st.get("servingVersion") == number and ready else None
+
+    return wait_for(
+        f"{name} to serve version {number} and be Ready", probe, timeout=timeout, interval=2
+    )
+
+
+def client_for(k: Kubectl, name: str) -> ModelClient:
+    service = k.json("get", "service", f"{name}-server")
+    port = service["spec"]["ports"][0]["port"]
+    return ModelClient(f"http://{service['spec']['clusterIP']}:{port}")
+
+
+def wait_rollout_done(k: Kubectl, name: str, timeout: float = 300) -> None:
+    k.run(
+        "rollout",
+        "status",
+        f"deployment/{name}-server",
+        f"--timeout={int(timeout)}s",
+        timeout=timeout + 20,
+    )
+    # The old pods have gone once only the new ReplicaSet's pods remain.
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        pods = k.json(
+            "get",
+            "pods",
+            "-l",
+            f"app.kubernetes.io/instance={name},app.kubernetes.io/component=server",
+        )
+        if all(not p["metadata"].get("deletionTimestamp") for p in pods["items"]):
+            return
+        time.sleep(1)
