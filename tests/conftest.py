@@ -82,5 +82,7 @@ def image(cluster_env: dict[str, str]) -> str:
     """The project image loaded into the node (hack/cluster exports MLMODEL_IMAGE)."""
     name = cluster_env.get("MLMODEL_IMAGE") or os.environ.get("MLMODEL_IMAGE")
     if not name:
-        pytest.fail("no MLMODEL_IMAGE: the cluster was brought up without a node (MLMODEL_CLUSTER_NODE=0)")
+        pytest.fail(
+            "no MLMODEL_IMAGE: the cluster was brought up without a node (MLMODEL_CLUSTER_NODE=0)"
+        )
     return name

@@ -35,6 +35,15 @@ def operator(kubectl: Kubectl, image: str) -> Iterator[Kubectl]:
     rendered = kubectl.run("kustomize", str(REPO / "manifests")).stdout
     assert IMAGE_PLACEHOLDER in rendered, "manifests/ no longer uses the image placeholder"
     rendered = rendered.replace(IMAGE_PLACEHOLDER, image)
+    wait_for(
+        f"namespace {OPERATOR_NAMESPACE} of an earlier run to finish terminating",
+        lambda: (
+            not (kubectl.get("namespace", OPERATOR_NAMESPACE) or {})
+            .get("metadata", {})
+            .get("deletionTimestamp")
+        ),
+        timeout=120,
+    )
     kubectl.run("apply", "--server-side", "--force-conflicts", "-f", "-", input=rendered)
     ops = kubectl.in_namespace(OPERATOR_NAMESPACE)
     ops.run(

@@ -68,6 +68,8 @@ def model(operator: Kubectl, kubectl: Kubectl) -> Iterator[Kubectl]:
     k = kubectl.in_namespace(ns)
     wait_for("default ServiceAccount", lambda: k.get("serviceaccount", "default"), timeout=30)
     yield k
+    # While the operator still runs, so it can release its finalizers.
+    k.run("delete", "mlmodel", "--all", "--timeout=60s", check=False, timeout=90)
     kubectl.run("delete", "namespace", ns, "--wait=false", check=False)
 
 
@@ -197,9 +199,8 @@ def test_live_metric_recovers_on_the_new_version(model: Kubectl) -> None:
 
 def test_a_worse_candidate_is_rejected_and_the_old_version_keeps_serving(model: Kubectl) -> None:
     weak = {"estimator": "DecisionTreeClassifier", "params": {"max_depth": 1}, "seed": 7}
-    model.run(
-        "patch", "mlmodel", NAME, "--type=merge", "-p", json.dumps({"spec": {"training": weak}})
-    )
+    patch = [{"op": "replace", "path": "/spec/training", "value": weak}]
+    model.run("patch", "mlmodel", NAME, "--type=json", "-p", json.dumps(patch))
 
     def decided() -> dict[str, Any] | None:
         st = status(model, NAME)
