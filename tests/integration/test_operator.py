@@ -60,6 +60,10 @@ def operator(kc: Kubectl, namespace: str, image: str, tmp_path: Path) -> Iterato
     op = OperatorProcess(kubectl=kc, namespace=namespace, image=image, log_path=tmp_path / "op.log")
     op.start()
     yield op
+    # kopf's daemon finalizer needs a running operator to let the MLModel (and namespace) go.
+    if not op.alive():
+        op.start()
+    kc.run("delete", "mlmodel", "--all", "--timeout=60s", check=False, timeout=90)
     op.stop()
     print(f"--- operator log (tail) ---\n{op.log_tail(120)}")  # shown by pytest on failure
 

@@ -112,7 +112,7 @@ class KubeCluster:
 
     # -- children ---------------------------------------------------------------------------
     def ensure_created(self, manifest: dict[str, Any]) -> dict[str, Any]:
-        """Create the object unless it exists; return what is on the server."""
+        """Create the object unless it exists (read first: most passes find it); return it."""
         kind = manifest["kind"]
         ns = manifest["metadata"]["namespace"]
         name = manifest["metadata"]["name"]
@@ -126,6 +126,9 @@ class KubeCluster:
             ),
             "Job": (self.batch.create_namespaced_job, self.batch.read_namespaced_job),
         }[kind]
+        existing = self._get(f"read {kind} {ns}/{name}", read, name, ns)
+        if existing is not None:
+            return existing
         try:
             return _load(create(ns, manifest, _preload_content=False))
         except ApiException as exc:
