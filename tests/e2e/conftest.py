@@ -6,14 +6,18 @@ ServiceAccount and RBAC), with the image name swapped for the one hack/cluster l
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import subprocess
 import tempfile
 import textwrap
+import threading
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -57,14 +61,71 @@ def operator(kubectl: Kubectl, image: str) -> Iterator[Kubectl]:
     )
 
 
+@pytest.fixture(scope="module")
+def model_namespace(operator: Kubectl, kubectl: Kubectl) -> Iterator[Kubectl]:
+    """A namespace for one module's MLModels, which the module's steps share in order."""
+    ns = f"e2e-{uuid.uuid4().hex[:6]}"
+    kubectl.run("create", "namespace", ns)
+    k = kubectl.in_namespace(ns)
+    wait_for("default ServiceAccount", lambda: k.get("serviceaccount", "default"), timeout=30)
+    yield k
+    # While the operator still runs, so it can release its finalizers.
+    k.run("delete", "mlmodel", "--all", "--timeout=60s", check=False, timeout=90)
+    kubectl.run("delete", "namespace", ns, "--wait=false", check=False)
+
+
 def node_ip(kubectl: Kubectl) -> str:
     node = kubectl.json("get", "nodes")["items"][0]
     return next(a["address"] for a in node["status"]["addresses"] if a["type"] == "InternalIP")
 
 
+@dataclass
+class Prometheus:
+    """A real Prometheus server and the Services whose pods it scrapes.
+
+    Debian's Prometheus 2.42 is built without Kubernetes service discovery, so a thread feeds
+    its file_sd targets from each watched Service's ready endpoints, the same pod addresses
+    kubernetes_sd would find.
+    """
+
+    url: str
+    targets_file: Path
+    kubectl: Kubectl
+    watched: list[tuple[str, str]] = field(default_factory=list)
+
+    def scrape(self, namespace: str, service: str) -> None:
+        self.watched.append((namespace, service))
+        self.refresh()
+
+    def refresh(self) -> None:
+        groups = []
+        for namespace, service in list(self.watched):
+            k = self.kubectl.in_namespace(namespace)
+            proc = k.run("get", "endpoints", service, "-o", "json", check=False)
+            if proc.returncode != 0:
+                continue
+            for subset in json.loads(proc.stdout).get("subsets", []):
+                port = subset["ports"][0]["port"]
+                for address in subset.get("addresses", []):
+                    pod = (address.get("targetRef") or {}).get("name", "")
+                    groups.append(
+                        {
+                            "targets": [f"{address['ip']}:{port}"],
+                            "labels": {
+                                "namespace": namespace,
+                                "mlmodel": service.removesuffix("-server"),
+                                "pod": pod,
+                            },
+                        }
+                    )
+        tmp = self.targets_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(groups))
+        tmp.replace(self.targets_file)
+
+
 @pytest.fixture(scope="package")
-def prometheus(kubectl: Kubectl) -> Iterator[str]:
-    """A real Prometheus (Debian's package) on the node address, scraping annotated pods."""
+def prometheus(kubectl: Kubectl) -> Iterator[Prometheus]:
+    """A real Prometheus (Debian's package) on the node address, scraping watched Services."""
     binary = shutil.which("prometheus") or "/usr/bin/prometheus"
     if not Path(binary).exists():
         pytest.fail("prometheus is not installed (apt-get install prometheus; .ci/run does it)")
@@ -73,6 +134,8 @@ def prometheus(kubectl: Kubectl) -> Iterator[str]:
         s.bind((ip, 0))
         port = s.getsockname()[1]
     work = Path(tempfile.mkdtemp(prefix="mlmodel-prometheus-"))
+    targets = work / "targets.json"
+    targets.write_text("[]")
     config = work / "prometheus.yml"
     config.write_text(
         textwrap.dedent(
@@ -80,30 +143,14 @@ def prometheus(kubectl: Kubectl) -> Iterator[str]:
             global: {{scrape_interval: 2s, evaluation_interval: 2s}}
             scrape_configs:
             - job_name: mlmodel-pods
-              kubernetes_sd_configs:
-              - role: pod
-                kubeconfig_file: {kubectl.kubeconfig}
-              relabel_configs:
-              - source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_scrape]
-                action: keep
-                regex: "true"
-              - source_labels: [__meta_kubernetes_pod_ip, __meta_kubernetes_pod_annotation_prometheus_io_port]
-                regex: (.+);(.+)
-                target_label: __address__
-                replacement: $1:$2
-              - source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_path]
-                regex: (.+)
-                target_label: __metrics_path__
-              - source_labels: [__meta_kubernetes_namespace]
-                target_label: namespace
-              - source_labels: [__meta_kubernetes_pod_name]
-                target_label: pod
-              - source_labels: [__meta_kubernetes_pod_label_app_kubernetes_io_instance]
-                target_label: mlmodel
+              file_sd_configs:
+              - files: [{targets}]
+                refresh_interval: 2s
             """
         )
     )
-    log = (work / "prometheus.log").open("w")
+    log_path = work / "prometheus.log"
+    log = log_path.open("w")
     proc = subprocess.Popen(
         [
             binary,
@@ -115,15 +162,27 @@ def prometheus(kubectl: Kubectl) -> Iterator[str]:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    url = f"http://{ip}:{port}"
+    server = Prometheus(url=f"http://{ip}:{port}", targets_file=targets, kubectl=kubectl)
+    stop = threading.Event()
+
+    def keep_targets_fresh() -> None:
+        while not stop.wait(2):
+            server.refresh()
+
+    refresher = threading.Thread(target=keep_targets_fresh, daemon=True)
     try:
-        wait_for(
-            "Prometheus to be ready",
-            lambda: proc.poll() is None and _ok(f"{url}/-/ready"),
-            timeout=60,
-        )
-        yield url
+        try:
+            wait_for(
+                "Prometheus to be ready",
+                lambda: proc.poll() is None and _ok(f"{server.url}/-/ready"),
+                timeout=60,
+            )
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{log_path.read_text()[-2000:]}") from None
+        refresher.start()
+        yield server
     finally:
+        stop.set()
         proc.terminate()
         try:
             proc.wait(timeout=20)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import textwrap
-import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -61,16 +59,9 @@ SPEC: dict[str, Any] = {
 
 
 @pytest.fixture(scope="module")
-def model(operator: Kubectl, kubectl: Kubectl) -> Iterator[Kubectl]:
-    """One namespace and one MLModel that the steps below take through its life, in order."""
-    ns = f"e2e-loop-{uuid.uuid4().hex[:5]}"
-    kubectl.run("create", "namespace", ns)
-    k = kubectl.in_namespace(ns)
-    wait_for("default ServiceAccount", lambda: k.get("serviceaccount", "default"), timeout=30)
-    yield k
-    # While the operator still runs, so it can release its finalizers.
-    k.run("delete", "mlmodel", "--all", "--timeout=60s", check=False, timeout=90)
-    kubectl.run("delete", "namespace", ns, "--wait=false", check=False)
+def model(model_namespace: Kubectl) -> Kubectl:
+    """One MLModel that the steps below take through its life, in order."""
+    return model_namespace
 
 
 def iris_rows(shift: float = 0.0) -> tuple[list[list[float]], list[int]]:
