@@ -36,9 +36,9 @@ def test_weighted_across_pods_and_pids() -> None:
     assert value == pytest.approx((0.9 * 100 + 0.5 * 100 + 0.6 * 200) / 400)
 
 
-def test_no_samples_yet_gives_zero_samples() -> None:
-    _value, samples = metrics_source.aggregate([_text(0.0, 0)], metric="accuracy")
-    assert samples == 0
+def test_no_samples_yet_is_unavailable_not_zero() -> None:
+    with pytest.raises(MetricUnavailable, match="no accuracy samples yet"):
+        metrics_source.aggregate([_text(0.0, 0)], metric="accuracy")
 
 
 def test_missing_metric_is_unavailable() -> None:

@@ -39,7 +39,6 @@ def aggregate(texts: Sequence[str], *, metric: str) -> tuple[float, int]:
     """Samples-weighted mean of the live metric across exposition texts (pods) and pids."""
     weighted = 0.0
     total = 0
-    values: list[float] = []
     found = False
     for text in texts:
         live: dict[frozenset[tuple[str, str]], float] = {}
@@ -62,7 +61,6 @@ def aggregate(texts: Sequence[str], *, metric: str) -> tuple[float, int]:
                 continue
             found = True
             n = int(counts.get(key, 0))
-            values.append(value)
             weighted += value * n
             total += n
     if not found:
@@ -70,7 +68,8 @@ def aggregate(texts: Sequence[str], *, metric: str) -> tuple[float, int]:
             f"no serving pod exposes {contract.METRIC_LIVE_VALUE}{{metric={metric!r}}} yet"
         )
     if total == 0:
-        return sum(values) / len(values), 0
+        # A value over no samples (new pods after a rollout) says nothing; do not record it.
+        raise MetricUnavailable(f"no {metric} samples yet on the serving pods")
     return weighted / total, total
 
 
