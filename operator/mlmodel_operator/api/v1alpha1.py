@@ -11,18 +11,18 @@ Wire names are camelCase (Kubernetes convention); Python attributes are snake_ca
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-GROUP = "mlops.dev"
-VERSION = "v1alpha1"
-KIND = "MLModel"
+GROUP: Final = "mlops.dev"
+VERSION: Final = "v1alpha1"
+KIND: Final = "MLModel"
 PLURAL = "mlmodels"
 SINGULAR = "mlmodel"
 SHORT_NAMES = ["mlm"]
-API_VERSION = f"{GROUP}/{VERSION}"
+API_VERSION: Final = "mlops.dev/v1alpha1"  # GROUP/VERSION, spelled out for the type checker
 
 MAX_VERSION_HISTORY = 20
 """Status keeps at most this many versions (the newest), so the object stays small."""
