@@ -56,9 +56,8 @@ def operator(kubectl: Kubectl, image: str) -> Iterator[Kubectl]:
     yield ops
     logs = ops.run("logs", "deployment/mlmodel-operator", "--tail=400", check=False).stdout
     (Path(tempfile.gettempdir()) / "mlmodel-operator-e2e.log").write_text(logs)
-    kubectl.run(
-        "delete", "-f", "-", "--wait=false", "--ignore-not-found", input=rendered, check=False
-    )
+    # Stop the operator so later tests can run their own; the CRD and namespace stay.
+    ops.run("delete", "deployment", "mlmodel-operator", "--ignore-not-found", timeout=120)
 
 
 @pytest.fixture(scope="module")
