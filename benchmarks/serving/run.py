@@ -116,7 +116,8 @@ def train_models(root: Path, names: list[str]) -> dict[str, tuple[Path, np.ndarr
             {
                 "data": {"source": {"dataset": "iris"}},
                 "training": {"estimator": type(est).__name__},
-                "serving": {"maxRequestRows": 10000},
+                # the default maxBatchSize (256 rows) fits only two 100-row requests per predict
+                "serving": {"maxRequestRows": 10000, "batching": {"maxBatchSize": 2048}},
                 "monitoring": {"metric": "accuracy", "window": 500},
             }
         )

@@ -179,6 +179,12 @@ BAD = [
     ),
     (
         "/feedback",
+        {"items": [{"id": "v2.1.abc.0.000000", "label": 1}]},
+        404,
+        "is from version 2; this server serves version 1",
+    ),
+    (
+        "/feedback",
         {"items": [{"features": [1, 2, 3], "label": 7}]},
         400,
         "label 7 is not one of the model's classes",

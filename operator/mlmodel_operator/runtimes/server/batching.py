@@ -5,7 +5,11 @@ and a small cost per row, so under load it pays to predict many requests' rows a
 batcher never delays a lone request: a submitted request is flushed on the next turn of the
 event loop, by which time every request whose bytes arrived in the same poll has joined it.
 Only while other requests are still being read and parsed (``arriving``) does a batch wait for
-them, and never longer than ``max_wait`` after its oldest member arrived. While a predict runs
+them, and never longer than ``max_wait`` after its oldest member arrived. Under steady load a
+batch also waits (again at most ``max_wait``) until it is as large as recent batches (a peak
+that decays by 20% per batch): otherwise an inline predict splits the clients into groups that
+take turns, each predicting a small batch. After load stops, the decay brings a lone request
+back to no wait within a few requests. While a predict runs
 (inline, blocking the loop, or in one worker thread) new requests queue up and form the next
 batch, so batches grow with load by themselves. Results are scattered back in order: request k
 gets rows [start_k, end_k) of every output array.
@@ -45,6 +49,7 @@ class MicroBatcher:
         self._busy = False
         self.arriving = 0
         self.batches = 0
+        self._peak = 1.0
 
     def arrive(self) -> None:
         """A request started reading its body: a batch may wait a little for it."""
@@ -95,7 +100,17 @@ class MicroBatcher:
 
     def _flush(self) -> None:
         self._scheduled = None
+        if self._pending and len(self._pending) < self._peak and self.max_wait > 0:
+            # under steady load the last batch had company: give the rest of those clients
+            # (whose responses just went out) until max_wait after the oldest request to join
+            waited = time.monotonic() - self._pending[0][2]
+            rows = sum(p[0].shape[0] for p in self._pending)
+            if waited < self.max_wait and rows < self.max_rows:
+                loop = asyncio.get_running_loop()
+                self._scheduled = loop.call_later(self.max_wait - waited, self._flush)
+                return
         batch = self._take()
+        self._peak = max(1.0, 0.8 * self._peak, float(len(batch)))
         if not batch:
             return
         self.batches += 1

@@ -78,6 +78,11 @@ class IdCodec:
             raise BadRequest(
                 f"malformed prediction id {raw!r}: expected v<version>.<p>.<n>.<r>.<c>"
             )
+        if parts[0][1:].isdigit() and int(parts[0][1:]) != self.version:
+            raise NotFound(
+                f"prediction id {raw!r} is from version {parts[0][1:]}; this server"
+                f" serves version {self.version}"
+            )
         body, check = raw.rsplit(".", 1)
         if self._check(body) != check:
             raise NotFound(f"unknown prediction id {raw!r}: not issued by this model")
