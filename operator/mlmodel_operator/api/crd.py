@@ -10,7 +10,6 @@ enums, patterns, defaults, ``__cel_rules__`` as ``x-kubernetes-validations``) ->
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
+from mlmodel_operator.api import generated
 from mlmodel_operator.api import v1alpha1 as api
 
 JsonDict = dict[str, Any]
@@ -315,26 +315,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.stdout:
         sys.stdout.write(text)
         return 0
-    path: Path = args.output
-    if args.check:
-        current = path.read_text() if path.exists() else ""
-        if current == text:
-            print(f"{path} is up to date")
-            return 0
-        diff = difflib.unified_diff(
-            current.splitlines(keepends=True),
-            text.splitlines(keepends=True),
-            fromfile=str(path),
-            tofile="generated",
-            n=1,
-        )
-        sys.stdout.writelines(list(diff)[:60])
-        print(f"\n{path} is stale: run `python -m mlmodel_operator.api.crd` and commit it")
-        return 1
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    print(f"wrote {path}")
-    return 0
+    return generated.write_or_check(
+        args.output, text, check=args.check, regenerate="python -m mlmodel_operator.api.crd"
+    )
 
 
 if __name__ == "__main__":

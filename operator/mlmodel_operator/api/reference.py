@@ -8,15 +8,13 @@ filled in, as the API server stores it). ``--check`` fails when the file is stal
 from __future__ import annotations
 
 import argparse
-import difflib
-import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from mlmodel_operator.api import crd
+from mlmodel_operator.api import crd, generated
 from mlmodel_operator.api import v1alpha1 as api
 
 JsonDict = dict[str, Any]
@@ -178,22 +176,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 if the file is stale")
     args = parser.parse_args(argv)
     text = render()
-    path: Path = args.output
-    if args.check:
-        current = path.read_text() if path.exists() else ""
-        if current == text:
-            print(f"{path} is up to date")
-            return 0
-        diff = difflib.unified_diff(
-            current.splitlines(keepends=True), text.splitlines(keepends=True), str(path), "new"
-        )
-        sys.stdout.writelines(list(diff)[:40])
-        print(f"\n{path} is stale: run `python -m mlmodel_operator.api.reference` and commit it")
-        return 1
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    print(f"wrote {path}")
-    return 0
+    return generated.write_or_check(
+        args.output, text, check=args.check, regenerate="python -m mlmodel_operator.api.reference"
+    )
 
 
 if __name__ == "__main__":
