@@ -163,10 +163,10 @@ class KubeCluster:
         )
         return _load(resp)
 
-    def list_jobs(self, namespace: str, selector: str) -> list[dict[str, Any]]:
+    def _list(self, what: str, fn: Any, namespace: str, selector: str) -> list[dict[str, Any]]:
         resp = self._call(
-            f"list Jobs in {namespace}",
-            self.batch.list_namespaced_job,
+            f"list {what} in {namespace}",
+            fn,
             namespace,
             label_selector=selector,
             _preload_content=False,
@@ -174,16 +174,11 @@ class KubeCluster:
         items: list[dict[str, Any]] = _load(resp).get("items") or []
         return items
 
+    def list_jobs(self, namespace: str, selector: str) -> list[dict[str, Any]]:
+        return self._list("Jobs", self.batch.list_namespaced_job, namespace, selector)
+
     def list_pods(self, namespace: str, selector: str) -> list[dict[str, Any]]:
-        resp = self._call(
-            f"list Pods in {namespace}",
-            self.core.list_namespaced_pod,
-            namespace,
-            label_selector=selector,
-            _preload_content=False,
-        )
-        items: list[dict[str, Any]] = _load(resp).get("items") or []
-        return items
+        return self._list("Pods", self.core.list_namespaced_pod, namespace, selector)
 
     def get_deployment(self, namespace: str, name: str) -> dict[str, Any] | None:
         return self._get(
