@@ -133,10 +133,17 @@ def test_deployment_service_dns_and_rolling_update(
     # From another pod, by DNS name: both replicas answer.
     client = textwrap.dedent(
         f"""
-        import urllib.request
+        import time, urllib.request
+        url = "http://web.{namespace}.svc.cluster.local:8080"
+        for _ in range(30):  # kube-proxy programs a new Service within a moment; wait for it
+            try:
+                urllib.request.urlopen(url, timeout=5)
+                break
+            except OSError:
+                time.sleep(1)
         seen = set()
         for _ in range(60):
-            seen.add(urllib.request.urlopen("http://web.{namespace}.svc.cluster.local:8080", timeout=5).read().decode())
+            seen.add(urllib.request.urlopen(url, timeout=5).read().decode())
         print("\\n".join(sorted(seen)))
         """
     )
