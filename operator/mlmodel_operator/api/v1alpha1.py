@@ -316,7 +316,7 @@ class BatchingPolicy(ApiModel):
 
     enabled: bool = True
     """Coalesce concurrent requests into one predict call."""
-    max_batch_size: int = Field(default=256, ge=1, le=65_536)
+    max_batch_size: int = Field(default=1024, ge=1, le=65_536)
     """Most rows in one predict call."""
     max_wait_ms: float = Field(default=2.0, ge=0, le=1000)
     """Longest a request waits for company; a lone request never waits."""
