@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: venv lint typecheck unit test test-cluster cluster-up cluster-down image crd docs demo bench bench-smoke clean
+.PHONY: deps venv lint typecheck unit test test-cluster cluster-up cluster-down image crd docs demo bench bench-smoke clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,9 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 venv: $(BIN)/.installed
+
+deps:
+	$(SUDO) hack/install-deps
 
 lint: venv
 	$(BIN)/ruff check operator tests benchmarks
@@ -37,7 +40,7 @@ image:
 	$(SUDO) hack/cluster image
 
 # Everything: static checks, then every test against the real local cluster (brought up if needed).
-test: venv lint typecheck cluster-up
+test: deps venv lint typecheck cluster-up
 	$(BIN)/pytest
 
 crd: venv
@@ -47,7 +50,7 @@ crd: venv
 demo: venv
 	$(SUDO) hack/demo
 
-bench: venv
+bench: deps venv
 	$(BIN)/python benchmarks/serving/run.py
 
 bench-smoke: venv

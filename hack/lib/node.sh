@@ -4,17 +4,7 @@
 # machine: the Service range is routed to a dummy device before anything starts, kube-proxy
 # starts before the kubelet (so before any workload), and pods live on a local bridge.
 
-NODE_PACKAGES=(containerd runc containernetworking-plugins conntrack iptables openssl debootstrap buildah curl)
-
-
-install_node_packages() {
-  local missing=() p
-  for p in "${NODE_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-  (( ${#missing[@]} == 0 )) && return
-  log "installing Debian packages: ${missing[*]}"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \
-    || die "apt-get install ${missing[*]} failed"
-}
+install_node_packages() { "$REPO/hack/install-deps" || die "installing Debian packages failed"; }
 
 # ---- network safety net and host settings (recorded so `down` restores them) ---------------
 prepare_host_network() {
