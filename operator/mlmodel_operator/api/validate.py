@@ -124,6 +124,19 @@ _TYPE_NAMES = {
 }
 
 
+# pydantic error type -> (the API server's wording, the context key holding the bound)
+_BOUNDS: dict[str, tuple[str, str]] = {
+    "greater_than_equal": ("should be greater than or equal to {}", "ge"),
+    "greater_than": ("should be greater than {}", "gt"),
+    "less_than_equal": ("should be less than or equal to {}", "le"),
+    "less_than": ("should be less than {}", "lt"),
+    "string_too_long": ("must be at most {} characters", "max_length"),
+    "string_too_short": ("must be at least {} characters", "min_length"),
+    "string_pattern_mismatch": ("should match '{}'", "pattern"),
+    "too_long": ("must have at most {} items", "max_length"),
+}
+
+
 def _message(err: ErrorDetails) -> str:
     """A pydantic error in the API server's words (``kubectl apply`` prints the same ideas)."""
     kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
@@ -136,22 +149,9 @@ def _message(err: ErrorDetails) -> str:
         return f'Unsupported value: "{value}": supported values: {expected}'
     if kind in _TYPE_NAMES:
         return f"must be of type {_TYPE_NAMES[kind]}"
-    if kind == "greater_than_equal":
-        return f"should be greater than or equal to {ctx['ge']}"
-    if kind == "greater_than":
-        return f"should be greater than {ctx['gt']}"
-    if kind == "less_than_equal":
-        return f"should be less than or equal to {ctx['le']}"
-    if kind == "less_than":
-        return f"should be less than {ctx['lt']}"
-    if kind == "string_too_long":
-        return f"must be at most {ctx['max_length']} characters"
-    if kind == "string_too_short":
-        return f"must be at least {ctx['min_length']} characters"
-    if kind == "string_pattern_mismatch":
-        return f"should match '{ctx['pattern']}'"
-    if kind == "too_long":
-        return f"must have at most {ctx['max_length']} items"
+    if kind in _BOUNDS:
+        template, key = _BOUNDS[kind]
+        return template.format(ctx[key])
     return str(err["msg"])
 
 
