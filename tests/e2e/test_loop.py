@@ -207,3 +207,28 @@ def test_a_worse_candidate_is_rejected_and_the_old_version_keeps_serving(model: 
     deployment = model.json("get", "deployment", f"{NAME}-server")
     assert deployment["spec"]["template"]["metadata"]["labels"]["mlops.dev/version"] == "2"
     assert client_for(model, NAME).predict([[5.1, 3.5, 1.4, 0.2]])["modelVersion"] == 2
+
+
+def test_kubectl_scale_goes_through_the_scale_subresource(model: Kubectl) -> None:
+    """kubectl scale (and so an HPA) resizes the serving Deployment; status reports it."""
+    model.run("scale", "mlmodel", NAME, "--replicas=1")
+    wait_for(
+        "the serving Deployment to scale to 1",
+        lambda: model.json("get", "deployment", f"{NAME}-server")["spec"]["replicas"] == 1,
+        timeout=60,
+    )
+    scale = wait_for(
+        "the scale subresource to report 1 ready replica",
+        lambda: (
+            s
+            if (s := model.json("get", "mlmodel", NAME, "--subresource=scale"))["status"].get(
+                "replicas"
+            )
+            == 1
+            else None
+        ),
+        timeout=120,
+        interval=2,
+    )
+    assert scale["spec"]["replicas"] == 1
+    assert "app.kubernetes.io/instance=iris" in scale["status"]["selector"]
