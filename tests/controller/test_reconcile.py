@@ -134,7 +134,7 @@ def test_ready_false_while_rolling_out() -> None:
     c.finish_job(1, _ok(1, 0.9))
     _run(c, minutes=1)
     assert _cond(c, "Ready").reason == "RollingOut"
-    assert _status(c).phase == v1alpha1.Phase.PENDING
+    assert _status(c).phase == v1alpha1.Phase.ROLLING_OUT
 
 
 def test_crashing_pods_never_ready() -> None:

@@ -76,35 +76,69 @@ def test_recent_times_drop_old_and_garbled() -> None:
     assert status.recent_times(times, now=NOW) == [status.rfc3339(NOW - timedelta(hours=1))]
 
 
+def test_phase_while_a_new_version_rolls_out() -> None:
+    serving = [_v(1, VersionState.RETIRED), _v(2, VersionState.PROMOTED)]
+    kwargs = {"versions": serving, "serving_version": 2, "ready": False, "crashing": False}
+    assert status.phase(**kwargs, degraded=True, rolling_out=True) == Phase.ROLLING_OUT
+    assert status.phase(**kwargs, degraded=False, rolling_out=False) == Phase.PENDING
+
+
 def test_phase() -> None:
     training = [_v(1, VersionState.TRAINING)]
     assert (
         status.phase(
-            versions=training, serving_version=None, ready=False, degraded=False, crashing=False
+            versions=training,
+            serving_version=None,
+            ready=False,
+            degraded=False,
+            crashing=False,
+            rolling_out=False,
         )
         == Phase.TRAINING
     )
     failed = [_v(1, VersionState.REJECTED)]
     assert (
         status.phase(
-            versions=failed, serving_version=None, ready=False, degraded=False, crashing=False
+            versions=failed,
+            serving_version=None,
+            ready=False,
+            degraded=False,
+            crashing=False,
+            rolling_out=False,
         )
         == Phase.FAILED
     )
     serving = [_v(1, VersionState.PROMOTED)]
     assert (
         status.phase(
-            versions=serving, serving_version=1, ready=True, degraded=False, crashing=False
+            versions=serving,
+            serving_version=1,
+            ready=True,
+            degraded=False,
+            crashing=False,
+            rolling_out=False,
         )
         == Phase.SERVING
     )
     assert (
-        status.phase(versions=serving, serving_version=1, ready=True, degraded=True, crashing=False)
+        status.phase(
+            versions=serving,
+            serving_version=1,
+            ready=True,
+            degraded=True,
+            crashing=False,
+            rolling_out=False,
+        )
         == Phase.DEGRADED
     )
     assert (
         status.phase(
-            versions=serving, serving_version=1, ready=False, degraded=False, crashing=True
+            versions=serving,
+            serving_version=1,
+            ready=False,
+            degraded=False,
+            crashing=True,
+            rolling_out=False,
         )
         == Phase.DEGRADED
     )
@@ -115,11 +149,19 @@ def test_phase() -> None:
             ready=True,
             degraded=True,
             crashing=False,
+            rolling_out=False,
         )
         == Phase.RETRAINING
     )
     assert (
-        status.phase(versions=[], serving_version=None, ready=False, degraded=False, crashing=False)
+        status.phase(
+            versions=[],
+            serving_version=None,
+            ready=False,
+            degraded=False,
+            crashing=False,
+            rolling_out=False,
+        )
         == Phase.PENDING
     )
 

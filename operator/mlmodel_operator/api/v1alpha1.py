@@ -480,6 +480,7 @@ class Phase(StrEnum):
     PENDING = "Pending"
     TRAINING = "Training"
     SERVING = "Serving"
+    ROLLING_OUT = "RollingOut"
     RETRAINING = "Retraining"
     DEGRADED = "Degraded"
     FAILED = "Failed"
@@ -596,7 +597,7 @@ class MLModelStatus(ApiModel):
     model_config = ConfigDict(extra="ignore")
 
     phase: Phase = Phase.PENDING
-    """Pending, Training, Serving, Retraining, Degraded or Failed."""
+    """Pending, Training, Serving, RollingOut, Retraining, Degraded or Failed."""
     observed_generation: int | None = None
     """The .metadata.generation this status reflects."""
     conditions: list[Condition] = Field(default_factory=list)

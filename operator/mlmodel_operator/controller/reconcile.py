@@ -176,6 +176,17 @@ def run(
     new = prior.model_copy(deep=True)
     new.retrain_times = status.recent_times(prior.retrain_times, now=now)
     conditions = list(prior.conditions)
+    if serving_version != prior.serving_version and serving_version is not None:
+        # The last reading measured the version that no longer serves.
+        conditions = status.set_condition(
+            conditions,
+            ctype=ConditionType.DEGRADED,
+            status="Unknown",
+            reason=retraining.NO_READING,
+            message=f"no reading of v{serving_version} yet",
+            now=now,
+            generation=generation,
+        )
     if read_metric is not None:
         conditions, decision = _monitor(
             spec=spec,
@@ -274,6 +285,9 @@ def run(
         ready=bool(ready and ready.status == "True"),
         degraded=bool(degraded and degraded.status == "True"),
         crashing=bool(dep.crashing),
+        rolling_out=serving_version is not None
+        and dep.exists
+        and (dep.version != serving_version or not dep.up_to_date),
     )
     result.phase = new.phase.value
     if new.phase != prior.phase or not raw_status:

@@ -108,6 +108,7 @@ def phase(
     ready: bool,
     degraded: bool,
     crashing: bool,
+    rolling_out: bool,
 ) -> Phase:
     """One word for kubectl get: training beats serving states; failure only without a server."""
     training = in_flight(versions) is not None
@@ -120,7 +121,11 @@ def phase(
         return Phase.PENDING
     if training:
         return Phase.RETRAINING
-    if degraded or crashing:
+    if crashing:
+        return Phase.DEGRADED
+    if rolling_out:
+        return Phase.ROLLING_OUT
+    if degraded:
         return Phase.DEGRADED
     return Phase.SERVING if ready else Phase.PENDING
 
