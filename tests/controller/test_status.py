@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from mlmodel_operator.api import v1alpha1
 from mlmodel_operator.api.v1alpha1 import ConditionType, ModelVersion, Phase, VersionState
 from mlmodel_operator.controller import status
@@ -76,94 +78,44 @@ def test_recent_times_drop_old_and_garbled() -> None:
     assert status.recent_times(times, now=NOW) == [status.rfc3339(NOW - timedelta(hours=1))]
 
 
-def test_phase_while_a_new_version_rolls_out() -> None:
-    serving = [_v(1, VersionState.RETIRED), _v(2, VersionState.PROMOTED)]
-    kwargs = {"versions": serving, "serving_version": 2, "ready": False, "crashing": False}
-    assert status.phase(**kwargs, degraded=True, rolling_out=True) == Phase.ROLLING_OUT
-    assert status.phase(**kwargs, degraded=False, rolling_out=False) == Phase.PENDING
+SERVING_V1 = [_v(1, VersionState.PROMOTED)]
+RETRAINING = [*SERVING_V1, _v(2, VersionState.TRAINING)]
+ROLLING_V2 = [_v(1, VersionState.RETIRED), _v(2, VersionState.PROMOTED)]
 
 
-def test_phase() -> None:
-    training = [_v(1, VersionState.TRAINING)]
-    assert (
-        status.phase(
-            versions=training,
-            serving_version=None,
-            ready=False,
-            degraded=False,
-            crashing=False,
-            rolling_out=False,
-        )
-        == Phase.TRAINING
+@pytest.mark.parametrize(
+    ("versions", "serving", "ready", "degraded", "crashing", "rolling_out", "expected"),
+    [
+        ([], None, False, False, False, False, Phase.PENDING),
+        ([_v(1, VersionState.TRAINING)], None, False, False, False, False, Phase.TRAINING),
+        ([_v(1, VersionState.REJECTED)], None, False, False, False, False, Phase.FAILED),
+        (SERVING_V1, 1, True, False, False, False, Phase.SERVING),
+        (SERVING_V1, 1, True, True, False, False, Phase.DEGRADED),
+        (SERVING_V1, 1, False, False, True, False, Phase.DEGRADED),
+        (RETRAINING, 1, True, True, False, False, Phase.RETRAINING),
+        (ROLLING_V2, 2, False, True, False, True, Phase.ROLLING_OUT),
+        (ROLLING_V2, 2, False, False, True, True, Phase.DEGRADED),
+        (ROLLING_V2, 2, False, False, False, False, Phase.PENDING),
+    ],
+)
+def test_phase(
+    versions: list[ModelVersion],
+    serving: int | None,
+    ready: bool,
+    degraded: bool,
+    crashing: bool,
+    rolling_out: bool,
+    expected: Phase,
+) -> None:
+    got = status.phase(
+        versions=versions,
+        serving_version=serving,
+        ready=ready,
+        degraded=degraded,
+        crashing=crashing,
+        rolling_out=rolling_out,
     )
-    failed = [_v(1, VersionState.REJECTED)]
-    assert (
-        status.phase(
-            versions=failed,
-            serving_version=None,
-            ready=False,
-            degraded=False,
-            crashing=False,
-            rolling_out=False,
-        )
-        == Phase.FAILED
-    )
-    serving = [_v(1, VersionState.PROMOTED)]
-    assert (
-        status.phase(
-            versions=serving,
-            serving_version=1,
-            ready=True,
-            degraded=False,
-            crashing=False,
-            rolling_out=False,
-        )
-        == Phase.SERVING
-    )
-    assert (
-        status.phase(
-            versions=serving,
-            serving_version=1,
-            ready=True,
-            degraded=True,
-            crashing=False,
-            rolling_out=False,
-        )
-        == Phase.DEGRADED
-    )
-    assert (
-        status.phase(
-            versions=serving,
-            serving_version=1,
-            ready=False,
-            degraded=False,
-            crashing=True,
-            rolling_out=False,
-        )
-        == Phase.DEGRADED
-    )
-    assert (
-        status.phase(
-            versions=[*serving, _v(2, VersionState.TRAINING)],
-            serving_version=1,
-            ready=True,
-            degraded=True,
-            crashing=False,
-            rolling_out=False,
-        )
-        == Phase.RETRAINING
-    )
-    assert (
-        status.phase(
-            versions=[],
-            serving_version=None,
-            ready=False,
-            degraded=False,
-            crashing=False,
-            rolling_out=False,
-        )
-        == Phase.PENDING
-    )
+    assert got == expected
 
 
 def test_status_patch_nulls_dropped_fields_and_detects_no_change() -> None:
